@@ -70,7 +70,7 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
         except SessionEnded as exc:
             await self.fail(CLOSE_ENDED, "session_ended", str(exc))
         else:
-            interval = getattr(settings, "CAPTURE_MONITOR_INTERVAL_S", 1.0)
+            interval = settings.CAPTURE_MONITOR_INTERVAL_S
             self.stats = LiveStats(capture=self.capture, interval_s=interval)
 
     async def disconnect(self, code: int) -> None:

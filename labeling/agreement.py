@@ -88,4 +88,5 @@ def krippendorff_alpha(matrix: np.ndarray, *, level: str) -> Figure:
     data = matrix[:, pairable]
     if n == 0 or np.unique(data[~np.isnan(data)]).size < 2:
         return Figure(None, n)
-    return Figure(_defined(krippendorff.alpha(reliability_data=data, level_of_measurement=level)), n)
+    value = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
+    return Figure(_defined(value), n)

@@ -1,5 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 app_name = "labeling"
 
-urlpatterns: list = []
+# Two route modules: the workspace (player, segments, assignments, agreement,
+# consensus) and exports. Both live under /labeling/<study slug>/.
+urlpatterns: list = [
+    path("", include("labeling.urls_workspace")),
+    path("", include("labeling.urls_exports")),
+]

@@ -135,3 +135,20 @@ def write_outputs(
 
 def load_checkpoint(path: str | Path) -> dict:
     return torch.load(Path(path), map_location="cpu", weights_only=False)
+
+
+def print_epoch(record: dict) -> None:
+    """The command lines' per-epoch progress line."""
+    print(
+        f"epoch {record['epoch']}: train_loss {record['train_loss']:.4f} "
+        f"val_loss {record['val_loss']:.4f} val_acc {record['val_accuracy']:.3f} "
+        f"lr {record['lr']:.2e}",
+        flush=True,
+    )
+
+
+def print_final_report(checkpoint_path: str | Path, metrics: dict, kind: str) -> None:
+    """The held-out metrics against the spec's targets, and where the checkpoint went."""
+    report = torch.load(checkpoint_path, weights_only=False)["report"]
+    print(report_lines(report, metrics, kind))
+    print(f"checkpoint: {checkpoint_path}")

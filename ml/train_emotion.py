@@ -19,7 +19,8 @@ from ml.engine import (
     TrainResult,
     data_source_name,
     fit,
-    report_lines,
+    print_epoch,
+    print_final_report,
     seed_everything,
     target_report,
     write_outputs,
@@ -108,10 +109,13 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     augment = TrainAugment(seed=config.seed) if config.augment else None
     rng = np.random.default_rng(config.seed)
+    # Index once: fancy indexing copies, and the training split can be hundreds of MB.
+    X_train, y_train = ds.X[train_idx], ds.y[train_idx]
+    X_val, y_val = ds.X[val_idx], ds.y[val_idx]
 
     def val_step() -> dict:
-        loss, pred = evaluate(model, eval_criterion, ds.X[val_idx], ds.y[val_idx], norm)
-        return {"val_loss": loss, "val_accuracy": float(np.mean(pred == ds.y[val_idx]))}
+        loss, pred = evaluate(model, eval_criterion, X_val, y_val, norm)
+        return {"val_loss": loss, "val_accuracy": float(np.mean(pred == y_val))}
 
     history = fit(
         model=model,
@@ -120,8 +124,8 @@ def train(
             model,
             criterion,
             optimizer,
-            ds.X[train_idx],
-            ds.y[train_idx],
+            X_train,
+            y_train,
             config.batch_size,
             norm,
             augment,
@@ -188,16 +192,9 @@ def main(args) -> TrainResult:
         load_dataset(args.data),
         config,
         args.output,
-        on_epoch=lambda r: print(
-            f"epoch {r['epoch']}: train_loss {r['train_loss']:.4f} "
-            f"val_loss {r['val_loss']:.4f} val_acc {r['val_accuracy']:.3f} "
-            f"lr {r['lr']:.2e}",
-            flush=True,
-        ),
+        on_epoch=print_epoch,
     )
-    report = torch.load(result.checkpoint_path, weights_only=False)["report"]
-    print(report_lines(report, result.metrics, "emotion"))
-    print(f"checkpoint: {result.checkpoint_path}")
+    print_final_report(result.checkpoint_path, result.metrics, "emotion")
     return result
 
 

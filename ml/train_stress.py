@@ -19,7 +19,8 @@ from ml.engine import (
     TrainResult,
     data_source_name,
     fit,
-    report_lines,
+    print_epoch,
+    print_final_report,
     seed_everything,
     target_report,
     write_outputs,
@@ -237,16 +238,9 @@ def main(args) -> TrainResult:
         load_dataset(args.data),
         config,
         args.output,
-        on_epoch=lambda r: print(
-            f"epoch {r['epoch']}: train_loss {r['train_loss']:.4f} "
-            f"val_loss {r['val_loss']:.4f} val_acc {r['val_accuracy']:.3f} "
-            f"lr {r['lr']:.2e}",
-            flush=True,
-        ),
+        on_epoch=print_epoch,
     )
-    report = torch.load(result.checkpoint_path, weights_only=False)["report"]
-    print(report_lines(report, result.metrics, "stress"))
-    print(f"checkpoint: {result.checkpoint_path}")
+    print_final_report(result.checkpoint_path, result.metrics, "stress")
     return result
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import f1_score, roc_auc_score
+
 from ml.dataset import LandmarkDataset
 from ml.inference import EmotionPredictor, StressPredictor
-from sklearn.metrics import f1_score, roc_auc_score
 
 KEY_METRIC = {"emotion": "macro_f1", "stress": "auc"}
 

@@ -87,7 +87,6 @@ def newly_labeled_sessions(*, kind: str) -> int:
     """Sessions labeled since the kind's last run (gold labels; for stress also ended
     sessions of studies whose stress rule needs no annotation)."""
     from labeling.selectors import sessions_with_gold_since
-
     from retraining.models import StressRuleMode
 
     last = TrainingRun.objects.filter(kind=kind).order_by("-created_at").first()

@@ -101,7 +101,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Development and tests serve straight from STATICFILES_DIRS (whitenoise finders);
+# production collects into STATIC_ROOT (set there).
+STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -187,6 +189,8 @@ CELERY_BEAT_SCHEDULE.update(
 CAPTURE_TOKEN_MAX_AGE_S = int(os.environ.get("CAPTURE_TOKEN_MAX_AGE_S", 6 * 3600))
 # Largest websocket message accepted: one 64-frame batch plus its header.
 CAPTURE_MAX_MESSAGE_BYTES = 16 + 64 * 6160
+# Seconds between live-monitor updates a capture consumer publishes (fps, frames, face ratio).
+CAPTURE_MONITOR_INTERVAL_S = float(os.environ.get("CAPTURE_MONITOR_INTERVAL_S", 1.0))
 
 LOGGING = {
     "version": 1,

@@ -34,7 +34,8 @@ def session_matrix(*, session: Session, kind: str, labels: list[str]) -> Session
             by_annotator.setdefault(annotator_id, []).append((start, end, index[label]))
     ids = sorted(by_annotator)
     t_ms = session_frame_times(session=session) if ids else np.empty(0)
-    matrix = np.stack([label_track(t_ms, by_annotator[a]) for a in ids]) if ids else np.empty((0, 0))
+    rows = [label_track(t_ms, by_annotator[a]) for a in ids]
+    matrix = np.stack(rows) if rows else np.empty((0, 0))
     return SessionMatrix(annotator_ids=ids, t_ms=t_ms, matrix=matrix)
 
 

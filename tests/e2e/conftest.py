@@ -17,20 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM_ARGS, FAKE_CAMERA_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -66,26 +66,37 @@ class ParticipantBot:
         ))
         page.on("request", lambda req: self.requests.append((req.method, req.url)))
 
+    # One round trip per step: the page's main thread is busy running MediaPipe on
+    # the CPU, so every evaluate waits its turn. A Stroop word is answered in the same
+    # turn it is read (a keydown on the document, as a key press delivers it), so a
+    # slow round trip under load cannot let the trial time out between read and press.
+    STATE_JS = """() => {
+        const stage = document.getElementById('protocol-stage');
+        const w = document.getElementById('stroop-word');
+        const p = document.getElementById('arith-problem');
+        if (w && !w.textContent) delete w.dataset.answered;
+        if (w && w.textContent && w.dataset.answered !== w.textContent + w.dataset.ink) {
+            w.dataset.answered = w.textContent + w.dataset.ink;
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: w.dataset.key}));
+        }
+        return {
+            fps: document.getElementById('capture')?.dataset.fps || null,
+            kind: (stage && stage.dataset.kind) || '',
+            key: w && w.textContent ? w.dataset.key : null,
+            problem: p && p.textContent ? p.dataset.problem : null,
+        };
+    }"""
+
     def step(self) -> None:
         page = self.page
-        fps = page.evaluate("document.getElementById('capture')?.dataset.fps")
-        if fps:
-            self.fps.append(float(fps))
-        kind = page.evaluate("document.getElementById('protocol-stage')?.dataset.kind || ''")
+        state = page.evaluate(self.STATE_JS)
+        if state["fps"]:
+            self.fps.append(float(state["fps"]))
+        kind = state["kind"]
         if kind == "instructions" and page.locator("#protocol-continue").count():
             page.click("#protocol-continue")
-        elif kind == "stroop":
-            key = page.evaluate(
-                "(() => { const w = document.getElementById('stroop-word');"
-                " return w && w.textContent ? w.dataset.key : null; })()"
-            )
-            if key:
-                page.keyboard.press(key)
         elif kind == "arithmetic":
-            problem = page.evaluate(
-                "(() => { const p = document.getElementById('arith-problem');"
-                " return p && p.textContent ? p.dataset.problem : null; })()"
-            )
+            problem = state["problem"]
             if problem and ARITHMETIC.match(problem):
                 page.keyboard.press(str(eval(problem)))  # noqa: S307 - digits and + - * only
         elif kind == "rating" and page.locator("#rating-submit").count():
@@ -125,6 +136,10 @@ def assert_contiguous_and_unique(session: Session) -> np.ndarray:
 def test_capture_stream_records_protocol_with_face_landmarks(live_asgi_server, participant_page,
                                                              artifacts_dir):
     protocol = shortened(DEFAULT_PROTOCOL, 4)
+    for phase in protocol["phases"]:
+        # Long enough trials that a bot sharing two CPU cores with MediaPipe answers some.
+        if phase["kind"] in ("stroop", "arithmetic"):
+            phase.update(duration_s=10, trial_timeout_s=6, time_limit_s=8, min_time_limit_s=4)
     session = consented_session(protocol=protocol)
     page = participant_page
     bot = ParticipantBot(page)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from ml.dataset import LandmarkDataset, save_npz
 
+from ml.dataset import LandmarkDataset, save_npz
 from retraining.models import DatasetUpload, TrainingRun
 from tests.factories import UserFactory
 

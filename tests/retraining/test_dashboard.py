@@ -11,8 +11,8 @@ from django.urls import reverse
 from ml.features import EMOTIONS
 from ml.metrics import emotion_metrics, stress_metrics
 from retraining.models import ModelVersion, RunStatus, TrainingRun
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import UserFactory
-from tests.retraining.browser import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.django_db
 CHART_LABELS_JS = (

@@ -7,9 +7,9 @@ import uuid
 import numpy as np
 import pytest
 from django.utils import timezone
-from ml.dataset import LandmarkDataset, save_npz
 
 from collector.models import SessionEvent
+from ml.dataset import LandmarkDataset, save_npz
 from retraining.datasets import DatasetEmpty, Intervals, training_set_assemble
 from retraining.models import DatasetUpload, StressLabelRule
 from tests.factories import ParticipantFactory, StudyFactory

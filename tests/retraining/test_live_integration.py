@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from collector.models import SessionStatus
 from retraining.models import SessionPrediction
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import MembershipFactory, ParticipantFactory, SessionFactory, UserFactory
-from tests.retraining.browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

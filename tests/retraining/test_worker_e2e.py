@@ -10,8 +10,8 @@ import numpy as np
 import onnxruntime as ort
 import psutil
 import pytest
-from ml.inference import EmotionPredictor
 
+from ml.inference import EmotionPredictor
 from retraining.models import ModelVersion, RunStatus, TrainingRun
 from retraining.services.runs import training_run_request
 from retraining.tasks import retrain_recover_stale
