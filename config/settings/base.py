@@ -185,6 +185,16 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Exports: zip bundles under EXPORT_DIR, downloadable for EXPORT_TTL_HOURS, then deleted.
+EXPORT_DIR = VAR_DIR / "exports"
+EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", 24))
+# Frames per written batch (Parquet row group / CSV block): bounds an export's memory.
+EXPORT_BATCH_ROWS = int(os.environ.get("EXPORT_BATCH_ROWS", 8192))
+CELERY_BEAT_SCHEDULE["exports-expire"] = {
+    "task": "labeling.tasks.exports_expire",
+    "schedule": float(os.environ.get("EXPORT_EXPIRE_EVERY_S", 900)),
+}
+
 # Capture tokens let a consented participant's page open its session stream.
 CAPTURE_TOKEN_MAX_AGE_S = int(os.environ.get("CAPTURE_TOKEN_MAX_AGE_S", 6 * 3600))
 # Largest websocket message accepted: one 64-frame batch plus its header.

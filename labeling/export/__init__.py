@@ -1,0 +1,1 @@
+"""De-identified dataset exports: columns and their dictionary, frame batches, writers."""

@@ -1,0 +1,125 @@
+"""Writers that take frame batches one at a time and never hold the whole export."""
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from labeling.export.columns import META_COLUMNS, NPZ_OMITS, feature_column_names
+from labeling.export.frames import FrameBatch
+from ml.features import FEATURE_DIM
+
+ARROW_TYPES = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "float32": pa.float32(),
+    "uint8": pa.uint8(),
+}
+
+
+def _meta_arrays(batch: FrameBatch) -> list[pa.Array]:
+    return [pa.array(batch.columns[c.name], type=ARROW_TYPES[c.type]) for c in META_COLUMNS]
+
+
+def features_array(X: np.ndarray) -> pa.FixedSizeListArray:
+    flat = pa.array(np.ascontiguousarray(X, dtype=np.float32).reshape(-1), pa.float32())
+    return pa.FixedSizeListArray.from_arrays(flat, FEATURE_DIM)
+
+
+class ParquetExportWriter:
+    """Meta columns plus X as fixed_size_list<float32>[1536] (ml.dataset reads it)."""
+
+    filename = "frames.parquet"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.filename
+        fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in META_COLUMNS]
+        fields.append(pa.field("X", pa.list_(pa.float32(), FEATURE_DIM)))
+        self.schema = pa.schema(fields)
+        self.writer = pq.ParquetWriter(self.path, self.schema, compression="snappy")
+
+    def write(self, batch: FrameBatch) -> None:
+        arrays = [*_meta_arrays(batch), features_array(batch.X)]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> list[Path]:
+        self.writer.close()
+        return [self.path]
+
+
+class CsvExportWriter:
+    """Long CSV, one row per frame, landmarks spread over 1536 named columns."""
+
+    filename = "frames.csv"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.filename
+        names = [c.name for c in META_COLUMNS] + feature_column_names()
+        types = [ARROW_TYPES[c.type] for c in META_COLUMNS] + [pa.float32()] * FEATURE_DIM
+        self.schema = pa.schema([pa.field(n, t) for n, t in zip(names, types, strict=True)])
+        self.writer = pa_csv.CSVWriter(str(self.path), self.schema)
+
+    def write(self, batch: FrameBatch) -> None:
+        X = np.asfortranarray(batch.X)  # column slices without copies
+        arrays = _meta_arrays(batch) + [pa.array(X[:, j]) for j in range(FEATURE_DIM)]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> list[Path]:
+        self.writer.close()
+        return [self.path]
+
+
+class NpzExportWriter:
+    """The ML dataset format (ml/dataset.py). X streams to a scratch file and is copied
+    into the archive at the end, so memory holds only the small per-frame columns."""
+
+    filename = "dataset.npz"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.filename
+        self.scratch = tempfile.NamedTemporaryFile(dir=folder, suffix=".X.raw", delete=False)
+        self.rows = 0
+        self.columns: dict[str, list[np.ndarray]] = {
+            c.name: [] for c in META_COLUMNS if c.name not in NPZ_OMITS
+        }
+
+    def write(self, batch: FrameBatch) -> None:
+        self.scratch.write(np.ascontiguousarray(batch.X, dtype="<f4").tobytes())
+        self.rows += len(batch)
+        for name, parts in self.columns.items():
+            parts.append(batch.columns[name])
+
+    def _column(self, name: str) -> np.ndarray:
+        parts = self.columns[name]
+        if not parts:
+            kind = {"y": np.int64, "seq": np.int64, "t": np.float64, "stress": np.float32,
+                    "face_ok": np.uint8, "pose_ok": np.uint8}.get(name, "U1")
+            return np.empty(0, dtype=kind)
+        arr = np.concatenate(parts)
+        return arr.astype(str) if arr.dtype == object else arr
+
+    def close(self) -> list[Path]:
+        self.scratch.close()
+        scratch = Path(self.scratch.name)
+        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            with archive.open("X.npy", "w", force_zip64=True) as out:
+                header = {"descr": "<f4", "fortran_order": False,
+                          "shape": (self.rows, FEATURE_DIM)}
+                np.lib.format.write_array_header_2_0(out, header)
+                with scratch.open("rb") as raw:
+                    while block := raw.read(16 << 20):
+                        out.write(block)
+            for name in self.columns:
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as out:
+                    np.lib.format.write_array(out, self._column(name), allow_pickle=False)
+        scratch.unlink()
+        return [self.path]
+
+
+WRITERS = {"csv": CsvExportWriter, "parquet": ParquetExportWriter, "npz": NpzExportWriter}
