@@ -1,6 +1,11 @@
-"""Writers that take frame batches one at a time and never hold the whole export."""
+"""Writers that take frame batches one at a time and never hold the whole export.
+
+Each writes straight into its entry of the bundle's zip through a HashingSink, so the
+data is written once: no temporary copy to zip afterwards and no second pass to hash.
+"""
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,6 +28,34 @@ ARROW_TYPES = {
 }
 
 
+class HashingSink:
+    """A write-only stream that hashes and counts what passes through it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.inner.write(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def close(self) -> None:
+        self.closed = True  # the zip entry is closed by its owner
+
+    def info(self) -> dict:
+        return {"sha256": self.digest.hexdigest(), "bytes": self.size}
+
+
 def _meta_arrays(batch: FrameBatch) -> list[pa.Array]:
     return [pa.array(batch.columns[c.name], type=ARROW_TYPES[c.type]) for c in META_COLUMNS]
 
@@ -37,20 +70,20 @@ class ParquetExportWriter:
 
     filename = "frames.parquet"
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / self.filename
+    def __init__(self, sink: HashingSink, scratch: Path) -> None:
+        self.sink = pa.PythonFile(sink, mode="w")
         fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in META_COLUMNS]
         fields.append(pa.field("X", pa.list_(pa.float32(), FEATURE_DIM)))
         self.schema = pa.schema(fields)
-        self.writer = pq.ParquetWriter(self.path, self.schema, compression="snappy")
+        self.writer = pq.ParquetWriter(self.sink, self.schema, compression="snappy")
 
     def write(self, batch: FrameBatch) -> None:
         arrays = [*_meta_arrays(batch), features_array(batch.X)]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
-    def close(self) -> list[Path]:
+    def close(self) -> None:
         self.writer.close()
-        return [self.path]
+        self.sink.close()
 
 
 class CsvExportWriter:
@@ -58,32 +91,33 @@ class CsvExportWriter:
 
     filename = "frames.csv"
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / self.filename
+    def __init__(self, sink: HashingSink, scratch: Path) -> None:
+        self.sink = pa.PythonFile(sink, mode="w")
         names = [c.name for c in META_COLUMNS] + feature_column_names()
         types = [ARROW_TYPES[c.type] for c in META_COLUMNS] + [pa.float32()] * FEATURE_DIM
         self.schema = pa.schema([pa.field(n, t) for n, t in zip(names, types, strict=True)])
-        self.writer = pa_csv.CSVWriter(str(self.path), self.schema)
+        self.writer = pa_csv.CSVWriter(self.sink, self.schema)
 
     def write(self, batch: FrameBatch) -> None:
         X = np.asfortranarray(batch.X)  # column slices without copies
         arrays = _meta_arrays(batch) + [pa.array(X[:, j]) for j in range(FEATURE_DIM)]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
-    def close(self) -> list[Path]:
+    def close(self) -> None:
         self.writer.close()
-        return [self.path]
+        self.sink.close()
 
 
 class NpzExportWriter:
-    """The ML dataset format (ml/dataset.py). X streams to a scratch file and is copied
-    into the archive at the end, so memory holds only the small per-frame columns."""
+    """The ML dataset format (ml/dataset.py). X's shape must lead its .npy file, so X
+    streams to a scratch file first and is copied into the archive at the end; memory
+    holds only the small per-frame columns."""
 
     filename = "dataset.npz"
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / self.filename
-        self.scratch = tempfile.NamedTemporaryFile(dir=folder, suffix=".X.raw", delete=False)
+    def __init__(self, sink: HashingSink, scratch: Path) -> None:
+        self.sink = sink
+        self.scratch = tempfile.NamedTemporaryFile(dir=scratch, suffix=".X.raw", delete=False)
         self.rows = 0
         self.columns: dict[str, list[np.ndarray]] = {
             c.name: [] for c in META_COLUMNS if c.name not in NPZ_OMITS
@@ -104,10 +138,10 @@ class NpzExportWriter:
         arr = np.concatenate(parts)
         return arr.astype(str) if arr.dtype == object else arr
 
-    def close(self) -> list[Path]:
+    def close(self) -> None:
         self.scratch.close()
         scratch = Path(self.scratch.name)
-        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        with zipfile.ZipFile(self.sink, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             with archive.open("X.npy", "w", force_zip64=True) as out:
                 header = {"descr": "<f4", "fortran_order": False,
                           "shape": (self.rows, FEATURE_DIM)}
@@ -119,7 +153,6 @@ class NpzExportWriter:
                 with archive.open(f"{name}.npy", "w", force_zip64=True) as out:
                     np.lib.format.write_array(out, self._column(name), allow_pickle=False)
         scratch.unlink()
-        return [self.path]
 
 
 WRITERS = {"csv": CsvExportWriter, "parquet": ParquetExportWriter, "npz": NpzExportWriter}

@@ -27,7 +27,7 @@ from labeling.export.frames import (
     export_sessions,
     session_batches,
 )
-from labeling.export.writers import WRITERS
+from labeling.export.writers import WRITERS, HashingSink
 from labeling.models import ExportFormat, ExportJob, ExportStatus
 
 
@@ -123,32 +123,41 @@ def _export_write(job: ExportJob) -> None:
     export_dir.mkdir(parents=True, exist_ok=True)
     counts = {"sessions": 0, "participants": 0, "frames": 0, "labeled_frames": 0}
     participants: set[int] = set()
-    with tempfile.TemporaryDirectory(dir=export_dir, prefix=f".{job.uid}-") as tmp:
-        folder = Path(tmp)
-        writer = WRITERS[job.format](folder)
-        source = f"stresslab:{study.slug}"
+    target = export_dir / f"{study.slug}-{job.format}-{job.uid}.zip"
+    partial = target.with_suffix(".zip.part")
+    writer_cls = WRITERS[job.format]
+    source = f"stresslab:{study.slug}"
 
-        def frames():
-            for i, session in enumerate(sessions):
-                seen = 0
-                for batch in session_batches(session=session, source=source,
-                                             filters=job.filters):
-                    seen += len(batch)
-                    labeled = (batch.columns["y"] >= 0) | ~np.isnan(batch.columns["stress"])
-                    counts["labeled_frames"] += int(labeled.sum())
-                    yield batch
-                if seen:
-                    counts["sessions"] += 1
-                    participants.add(session.participant_id)
-                counts["frames"] += seen
-                _save(job, progress=round((i + 1) / max(len(sessions), 1) * 0.95, 4))
+    def frames():
+        for i, session in enumerate(sessions):
+            seen = 0
+            for batch in session_batches(session=session, source=source, filters=job.filters):
+                seen += len(batch)
+                labeled = (batch.columns["y"] >= 0) | ~np.isnan(batch.columns["stress"])
+                counts["labeled_frames"] += int(labeled.sum())
+                yield batch
+            if seen:
+                counts["sessions"] += 1
+                participants.add(session.participant_id)
+            counts["frames"] += seen
+            _save(job, progress=round((i + 1) / max(len(sessions), 1) * 0.95, 4))
 
-        for batch in batches_regrouped(frames(), rows=settings.EXPORT_BATCH_ROWS):
-            writer.write(batch)
-        data_files = writer.close()
+    files: dict[str, dict] = {}
+    # The data is already compressed (Parquet) or dense floats: store entries as they are.
+    with tempfile.TemporaryDirectory(dir=export_dir, prefix=f".{job.uid}-") as scratch, \
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        with archive.open(writer_cls.filename, "w", force_zip64=True) as entry:
+            sink = HashingSink(entry)
+            writer = writer_cls(sink, Path(scratch))
+            for batch in batches_regrouped(frames(), rows=settings.EXPORT_BATCH_ROWS):
+                writer.write(batch)
+            writer.close()
+        files[writer_cls.filename] = sink.info()
         counts["participants"] = len(participants)
-        (folder / "data_dictionary.csv").write_text(data_dictionary_csv(job.format))
-        bundle = [*data_files, folder / "data_dictionary.csv"]
+        dictionary = data_dictionary_csv(job.format).encode()
+        archive.writestr("data_dictionary.csv", dictionary)
+        files["data_dictionary.csv"] = {"sha256": hashlib.sha256(dictionary).hexdigest(),
+                                        "bytes": len(dictionary)}
         consent_versions = sorted(
             set(
                 ConsentRecord.objects.filter(participant_id__in=participants).values_list(
@@ -166,17 +175,10 @@ def _export_write(job: ExportJob) -> None:
             "filters": job.filters,
             "counts": counts,
             "columns": [c.name for c in columns_for(job.format)],
-            "files": {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-                      for p in bundle},
+            "files": files,
         }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        target = export_dir / f"{study.slug}-{job.format}-{job.uid}.zip"
-        partial = target.with_suffix(".zip.part")
-        # Compressed data would not shrink much further; store it as is.
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for path in [*bundle, folder / "manifest.json"]:
-                archive.write(path, arcname=path.name)
-        partial.replace(target)
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+    partial.replace(target)
     now = timezone.now()
     _save(job, status=ExportStatus.SUCCEEDED, progress=1.0, finished_at=now,
           file_path=str(target), file_size=target.stat().st_size, manifest=manifest,

@@ -1,0 +1,239 @@
+"""Export benchmark (not a test): the real Parquet export of N stored frames vs a plain
+pyarrow write of the same array, plus the player's frames.bin throughput.
+
+In one run, on a scratch database (SQLite under a temporary folder, or --database-url):
+  1. stores N synthetic landmark frames as FrameChunk rows (64-frame chunks, the wire
+     format's largest batch) over sessions of --session-frames frames;
+  2. export: labeling.services.exports.export_build(format=parquet) in a child process,
+     reporting its wall time and peak RSS (the export streams chunk by chunk);
+  3. baseline: in another child, the same frames already in memory as one (N, 1536)
+     float32 array written with pyarrow.parquet.write_table (same schema for X, snappy);
+  4. player: GET frames.bin for one 18,000-frame session in 600-frame requests through
+     Django's test client: time to the first chunk and MB/s, against reading the same
+     chunk rows' bytes straight from the database.
+
+    .venv/bin/python bench/export.py [--frames 1000000] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHUNK_FRAMES = 64
+
+
+def django_setup(var_dir: str, database_url: str | None) -> None:
+    os.environ["STRESSLAB_VAR_DIR"] = var_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def synthetic_store(*, frames: int, session_frames: int) -> dict:
+    """Synthetic frames (uniform random landmarks) written as chunk rows in bulk."""
+    import numpy as np
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from collector.models import FrameChunk, Participant, Session, Study
+    from ml.features import FEATURE_DIM
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.create_user("bench-owner", password="unused-bench")
+    study = Study.objects.create(slug="synthetic-export-bench", title="Synthetic export bench",
+                                 owner=owner)
+    rng = np.random.default_rng(0)
+    remaining = frames
+    sessions = []
+    s = 0
+    while remaining > 0:
+        n = min(session_frames, remaining)
+        participant = Participant.objects.create(study=study, code=f"SYN{s:05d}")
+        session = Session.objects.create(participant=participant, frame_count=n,
+                                         face_frame_count=n)
+        rows = []
+        with transaction.atomic():
+            for first in range(0, n, CHUNK_FRAMES):
+                k = min(CHUNK_FRAMES, n - first)
+                t = (np.arange(first, first + k) * (1000 / 30)).astype("<f8")
+                rows.append(FrameChunk(
+                    session=session, first_seq=first, count=k, t_start_ms=float(t[0]),
+                    t_end_ms=float(t[-1]), face_count=k,
+                    data=rng.random((k, FEATURE_DIM), dtype=np.float32).astype("<f4").tobytes(),
+                    t_ms=t.tobytes(), presence=np.ones((k, 2), np.uint8).tobytes(),
+                ))
+                if len(rows) >= 200:
+                    FrameChunk.objects.bulk_create(rows)
+                    rows = []
+            FrameChunk.objects.bulk_create(rows)
+        sessions.append(str(session.uuid))
+        remaining -= n
+        s += 1
+    return {"study": study.slug, "sessions": sessions}
+
+
+def peak_rss_mib() -> float:
+    """This process's RSS high-water mark. VmHWM starts afresh at exec, unlike ru_maxrss,
+    which a child started by fork + exec inherits from its (larger) parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_export(args) -> None:
+    django_setup(args.var_dir, args.database_url)
+    from collector.models import Study
+    from labeling.models import ExportJob
+    from labeling.services.exports import export_build
+
+    job = ExportJob.objects.create(study=Study.objects.get(slug=args.study), format="parquet",
+                                   filters={"label_status": "any"})
+    t0 = time.perf_counter()
+    export_build(job_id=job.pk)
+    wall = time.perf_counter() - t0
+    job.refresh_from_db()
+    peak = peak_rss_mib()
+    print(json.dumps({"wall_s": wall, "peak_mib": peak, "status": job.status,
+                      "bytes": job.file_size, "frames": job.manifest["counts"]["frames"],
+                      "error": job.error}))
+
+
+def child_baseline(args) -> None:
+    django_setup(args.var_dir, args.database_url)
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from collector.models import FrameChunk
+    from labeling.export.writers import features_array
+
+    # Not timed: assemble the whole array in memory, as a plain script would have it.
+    rows = FrameChunk.objects.order_by("session_id", "first_seq").values_list("data", "t_ms")
+    parts = [(bytes(d), bytes(t)) for d, t in rows.iterator(chunk_size=200)]
+    X = np.frombuffer(b"".join(d for d, _ in parts), "<f4").reshape(-1, 1536)
+    t = np.frombuffer(b"".join(tt for _, tt in parts), "<f8")
+    del parts
+    table = pa.table({"t": t, "X": features_array(X)})
+    out = Path(args.var_dir) / "baseline.parquet"
+    t0 = time.perf_counter()
+    pq.write_table(table, out, compression="snappy", row_group_size=8192)
+    wall = time.perf_counter() - t0
+    print(json.dumps({"wall_s": wall, "bytes": out.stat().st_size, "frames": int(len(t))}))
+    out.unlink()
+
+
+def run_child(mode: str, args, study: str) -> dict:
+    cmd = [sys.executable, __file__, f"--child-{mode}", "--var-dir", args.var_dir,
+           "--study", study]
+    if args.database_url:
+        cmd += ["--database-url", args.database_url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def player_throughput(*, session_uuid: str, study: str) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from collector.models import FrameChunk, Session, Study, StudyMembership, StudyRole
+
+    user = get_user_model().objects.create_user("bench-researcher", password="unused-bench")
+    StudyMembership.objects.create(study=Study.objects.get(slug=study), user=user,
+                                   role=StudyRole.RESEARCHER)
+    session = Session.objects.get(uuid=session_uuid)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    url = f"/labeling/{study}/sessions/{session_uuid}/frames.bin"
+    # Warm up once (URL resolution imports every app's views), as a running server is.
+    client.get(f"/labeling/{study}/sessions/{session_uuid}/meta.json")
+    t0 = time.perf_counter()
+    first_chunk_s = None
+    total = 0
+    for from_seq in range(0, session.frame_count, 600):
+        body = b"".join(client.get(url, {"from_seq": from_seq, "count": 600})
+                        .streaming_content)
+        total += len(body)
+        if first_chunk_s is None:
+            first_chunk_s = time.perf_counter() - t0
+    endpoint_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    raw = 0
+    for data, t_ms, presence in FrameChunk.objects.filter(session=session).order_by(
+        "first_seq"
+    ).values_list("data", "t_ms", "presence").iterator(chunk_size=200):
+        raw += len(bytes(data)) + len(bytes(t_ms)) + len(bytes(presence))
+    raw_s = time.perf_counter() - t0
+    return {"frames": session.frame_count, "mb": total / 1e6, "endpoint_s": endpoint_s,
+            "first_chunk_s": first_chunk_s, "raw_mb": raw / 1e6, "raw_s": raw_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=1_000_000)
+    parser.add_argument("--session-frames", type=int, default=18_000,
+                        help="frames per synthetic session (18,000 = 10 min at 30 fps)")
+    parser.add_argument("--quick", action="store_true", help="50,000 frames")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--var-dir", default=None)
+    parser.add_argument("--study", default=None)
+    parser.add_argument("--child-export", action="store_true")
+    parser.add_argument("--child-baseline", action="store_true")
+    args = parser.parse_args()
+    if args.child_export:
+        return child_export(args)
+    if args.child_baseline:
+        return child_baseline(args)
+    frames = 50_000 if args.quick else args.frames
+    tmp = tempfile.TemporaryDirectory(prefix="stresslab-export-bench-", dir=ROOT / "var"
+                                      if (ROOT / "var").exists() else None)
+    args.var_dir = tmp.name
+    django_setup(args.var_dir, args.database_url)
+    t0 = time.perf_counter()
+    stored = synthetic_store(frames=frames, session_frames=args.session_frames)
+    print(f"synthetic frames stored: {frames:,} in {len(stored['sessions'])} sessions "
+          f"({time.perf_counter() - t0:.1f} s)", flush=True)
+
+    export = run_child("export", args, stored["study"])
+    if export["status"] != "succeeded":
+        raise SystemExit(f"export failed: {export['error']}")
+    baseline = run_child("baseline", args, stored["study"])
+    ratio = baseline["wall_s"] / export["wall_s"]
+    print(f"export (real path, Parquet zip bundle): {export['wall_s']:.1f} s for "
+          f"{export['frames']:,} frames, {export['bytes'] / 1e9:.2f} GB, "
+          f"peak RSS {export['peak_mib']:.0f} MiB (goal < 1024)")
+    print(f"baseline (pyarrow write_table of the in-memory array): {baseline['wall_s']:.1f} s, "
+          f"{baseline['bytes'] / 1e9:.2f} GB")
+    print(f"ratio baseline/export: {ratio:.2f} (goal >= 0.5)")
+
+    player = player_throughput(session_uuid=stored["sessions"][0], study=stored["study"])
+    print(f"player frames.bin: {player['frames']:,} frames, {player['mb']:.1f} MB in "
+          f"{player['endpoint_s']:.2f} s = {player['mb'] / player['endpoint_s']:.0f} MB/s; "
+          f"first 600-frame chunk in {player['first_chunk_s'] * 1000:.0f} ms")
+    print(f"  baseline raw read of the same chunk rows: {player['raw_mb']:.1f} MB in "
+          f"{player['raw_s']:.2f} s = {player['raw_mb'] / player['raw_s']:.0f} MB/s "
+          f"(endpoint/raw ratio {player['raw_s'] / player['endpoint_s']:.2f})")
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
