@@ -42,6 +42,10 @@ def django_setup(var_dir: str, database_url: str | None) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # local settings run with DEBUG on, which keeps every query (with its landmark bytes).
+    settings.DEBUG = False
 
 
 def synthetic_store(*, frames: int, session_frames: int) -> dict:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collector.access import ALL_ROLES, study_for_user, study_role
-from collector.models import StudyRole
+from collector.models import Session, Study, StudyRole
 from labeling.models import Segment
 from labeling.selectors.player import frames_stream, player_meta, segment_json
 from labeling.selectors.workspace import LIST_FILTERS, session_for_user, workspace_rows
@@ -25,6 +25,12 @@ from labeling.services.segments import segment_create, segment_delete, segment_u
 
 # The most frames one frames.bin request returns (about 3.5 MB of landmarks).
 MAX_FRAMES_PER_REQUEST = 600
+
+
+def _study_session(request: HttpRequest, slug: str, uuid) -> tuple[Study, Session]:
+    """The study (any member role) and a session of it the user may see, else 404/403."""
+    study = study_for_user(user=request.user, slug=slug, roles=ALL_ROLES)
+    return study, session_for_user(study=study, user=request.user, uuid=uuid)
 
 
 def _float_or_none(value: str | None) -> float | None:
@@ -58,8 +64,7 @@ def workspace(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def player(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
-    study = study_for_user(user=request.user, slug=slug, roles=ALL_ROLES)
-    session = session_for_user(study=study, user=request.user, uuid=uuid)
+    study, session = _study_session(request, slug, uuid)
     return render(request, "labeling/player.html", {
         "study": study, "session": session,
         "meta_url": reverse("labeling:session_meta", args=[study.slug, session.uuid]),
@@ -72,8 +77,7 @@ def player(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
 @login_required
 @require_GET
 def session_meta(request: HttpRequest, slug: str, uuid: str) -> JsonResponse:
-    study = study_for_user(user=request.user, slug=slug, roles=ALL_ROLES)
-    session = session_for_user(study=study, user=request.user, uuid=uuid)
+    study, session = _study_session(request, slug, uuid)
     is_researcher = study_role(user=request.user, study=study) == StudyRole.RESEARCHER
     meta = player_meta(session=session, user=request.user, can_see_all=is_researcher)
     meta["user_id"] = request.user.pk
@@ -86,8 +90,7 @@ def session_meta(request: HttpRequest, slug: str, uuid: str) -> JsonResponse:
 @login_required
 @require_GET
 def session_frames(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
-    study = study_for_user(user=request.user, slug=slug, roles=ALL_ROLES)
-    session = session_for_user(study=study, user=request.user, uuid=uuid)
+    study, session = _study_session(request, slug, uuid)
     try:
         from_seq = int(request.GET.get("from_seq", 0))
         count = int(request.GET.get("count", MAX_FRAMES_PER_REQUEST))
@@ -121,8 +124,7 @@ def _errors(exc: ValidationError) -> JsonResponse:
 @login_required
 @require_POST
 def segment_create_view(request: HttpRequest, slug: str, uuid: str) -> JsonResponse:
-    study = study_for_user(user=request.user, slug=slug, roles=ALL_ROLES)
-    session = session_for_user(study=study, user=request.user, uuid=uuid)
+    study, session = _study_session(request, slug, uuid)
     try:
         data = _json_body(request)
         fields = {k: data.get(k) for k in ("kind", "label", "start_ms", "end_ms")}

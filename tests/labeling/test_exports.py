@@ -202,3 +202,12 @@ def test_export_is_idempotent_expires_and_is_audited(study_data, tmp_path):
     assert {d["op"] for d in ops} == {"request", "built"}
     assert all(gone not in json.dumps(d) for d in ops)
     assert all(s.participant.code not in json.dumps(d) for d in ops for s in sessions)
+
+
+def test_expiry_runs_on_the_beat_schedule(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["exports-expire"]
+    assert entry["task"] == "labeling.tasks.exports_expire" and entry["schedule"] > 0
+    app.loader.import_default_modules()
+    assert {"labeling.tasks.exports_expire", "labeling.tasks.export_run"} <= set(app.tasks)
