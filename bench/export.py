@@ -1,5 +1,5 @@
 """Export benchmark (not a test): the real Parquet export of N stored frames vs a plain
-pyarrow write of the same array, plus the player's frames.bin throughput.
+pyarrow write of the same array, plus the player's landmarks.bin throughput.
 
 In one run, on a scratch database (SQLite under a temporary folder, or --database-url):
   1. stores N synthetic landmark frames as FrameChunk rows (64-frame chunks, the wire
@@ -8,7 +8,7 @@ In one run, on a scratch database (SQLite under a temporary folder, or --databas
      reporting its wall time and peak RSS (the export streams chunk by chunk);
   3. baseline: in another child, the same frames already in memory as one (N, 1536)
      float32 array written with pyarrow.parquet.write_table (same schema for X, snappy);
-  4. player: GET frames.bin for one 18,000-frame session in 600-frame requests through
+  4. player: GET landmarks.bin for one 18,000-frame session in 600-frame requests through
      Django's test client: time to the first chunk and MB/s, against reading the same
      chunk rows' bytes straight from the database.
 
@@ -167,7 +167,7 @@ def player_throughput(*, session_uuid: str, study: str) -> dict:
     session = Session.objects.get(uuid=session_uuid)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    url = f"/labeling/{study}/sessions/{session_uuid}/frames.bin"
+    url = f"/labeling/{study}/sessions/{session_uuid}/landmarks.bin"
     # Warm up once (URL resolution imports every app's views), as a running server is.
     client.get(f"/labeling/{study}/sessions/{session_uuid}/meta.json")
     t0 = time.perf_counter()
@@ -230,7 +230,7 @@ def main() -> None:
     print(f"ratio baseline/export: {ratio:.2f} (goal >= 0.5)")
 
     player = player_throughput(session_uuid=stored["sessions"][0], study=stored["study"])
-    print(f"player frames.bin: {player['frames']:,} frames, {player['mb']:.1f} MB in "
+    print(f"player landmarks.bin: {player['frames']:,} frames, {player['mb']:.1f} MB in "
           f"{player['endpoint_s']:.2f} s = {player['mb'] / player['endpoint_s']:.0f} MB/s; "
           f"first 600-frame chunk in {player['first_chunk_s'] * 1000:.0f} ms")
     print(f"  baseline raw read of the same chunk rows: {player['raw_mb']:.1f} MB in "

@@ -108,9 +108,12 @@ def session_batches(*, session: Session, source: str, filters: dict) -> Iterator
             "stress": scores[s_idx + 1],
             "stress_level": levels[s_idx + 1],
         }
-        yield FrameBatch(
-            X=chunk.features[keep], columns={k: v[keep] for k, v in columns.items()}
-        )
+        if keep.all():  # the common case: no copy of the landmark block
+            yield FrameBatch(X=chunk.features, columns=columns)
+        else:
+            yield FrameBatch(
+                X=chunk.features[keep], columns={k: v[keep] for k, v in columns.items()}
+            )
 
 
 def batches_regrouped(parts: Iterator[FrameBatch], *, rows: int) -> Iterator[FrameBatch]:

@@ -23,7 +23,7 @@ from labeling.selectors.player import frames_stream, player_meta, segment_json
 from labeling.selectors.workspace import LIST_FILTERS, session_for_user, workspace_rows
 from labeling.services.segments import segment_create, segment_delete, segment_update
 
-# The most frames one frames.bin request returns (about 3.5 MB of landmarks).
+# The most frames one landmarks.bin request returns (about 3.5 MB of landmarks).
 MAX_FRAMES_PER_REQUEST = 600
 
 
@@ -68,7 +68,7 @@ def player(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
     return render(request, "labeling/player.html", {
         "study": study, "session": session,
         "meta_url": reverse("labeling:session_meta", args=[study.slug, session.uuid]),
-        "frames_url": reverse("labeling:session_frames", args=[study.slug, session.uuid]),
+        "frames_url": reverse("labeling:session_landmarks", args=[study.slug, session.uuid]),
         "segments_url": reverse("labeling:segment_create", args=[study.slug, session.uuid]),
         "prelabels_url": reverse("retraining:session_prelabels", args=[session.uuid]),
     })
@@ -89,7 +89,7 @@ def session_meta(request: HttpRequest, slug: str, uuid: str) -> JsonResponse:
 
 @login_required
 @require_GET
-def session_frames(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
+def session_landmarks(request: HttpRequest, slug: str, uuid: str) -> HttpResponse:
     study, session = _study_session(request, slug, uuid)
     try:
         from_seq = int(request.GET.get("from_seq", 0))

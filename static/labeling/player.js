@@ -1,6 +1,6 @@
 // Session player: draws stored landmarks on a canvas, shows the protocol timeline,
 // and lets an annotator create, edit, delete and undo time-segment labels.
-// Frames arrive as binary float32 (frames.bin, see docs/labeling.md) in chunks: the first
+// Frames arrive as binary float32 (landmarks.bin, see docs/labeling.md) in chunks: the first
 // chunk starts playback, the rest load in the background.
 const root = document.getElementById("player");
 const FEATURES = 1536;

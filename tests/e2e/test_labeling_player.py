@@ -16,7 +16,7 @@ from tests.labeling.support import session_with_frames
 
 pytestmark = [pytest.mark.e2e]
 
-FRAMES = 900  # 90 s at 10 fps: two frames.bin chunks
+FRAMES = 900  # 90 s at 10 fps: two landmarks.bin chunks
 
 
 def canvas_lit_pixels(page) -> int:

@@ -43,7 +43,7 @@ def test_annotator_sees_only_assigned_sessions(client, world):
     page = client.get(url("workspace", s.slug)).content.decode()
     assert str(world["assigned"].uuid) in page and str(world["unassigned"].uuid) not in page
     assert client.get(url("player", s.slug, world["assigned"].uuid)).status_code == 200
-    for name in ("player", "session_meta", "session_frames", "segment_create"):
+    for name in ("player", "session_meta", "session_landmarks", "segment_create"):
         method = client.post if name == "segment_create" else client.get
         assert method(url(name, s.slug, world["unassigned"].uuid)).status_code == 404
     for name in ("assignments", "agreement", "consensus", "exports", "export_status"):
@@ -69,7 +69,7 @@ def test_frames_bin_decodes_to_the_stored_arrays(client, world):
     client.force_login(world["annotator"])
     stored = session_frames(session=session)
     for from_seq, count in ((0, 600), (7, 33), (85, 600)):
-        response = client.get(url("session_frames", s.slug, session.uuid),
+        response = client.get(url("session_landmarks", s.slug, session.uuid),
                               {"from_seq": from_seq, "count": count})
         body = b"".join(response.streaming_content)
         magic, first, n, dim = struct.unpack_from("<4sIII", body)
@@ -81,7 +81,7 @@ def test_frames_bin_decodes_to_the_stored_arrays(client, world):
         assert np.array_equal(t, stored.t_ms[from_seq:from_seq + n])
         assert np.array_equal(X, stored.features[from_seq:from_seq + n])
         assert len(body) == pres_end + n * 1536 * 4
-    bad = client.get(url("session_frames", s.slug, session.uuid), {"from_seq": "x"})
+    bad = client.get(url("session_landmarks", s.slug, session.uuid), {"from_seq": "x"})
     assert bad.status_code == 400
 
 
