@@ -8,7 +8,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, REDIS_URL, VAR_DIR
 
 CI = os.environ.get("CI", "").lower() == "true"
 if CI:
@@ -29,6 +29,22 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_stresslab{_suffix}"}
 
 MEDIA_ROOT = VAR_DIR / f"test-media{_suffix}"
+EXPORT_DIR = VAR_DIR / f"test-exports{_suffix}"
+
+# Messages tests publish must never reach the `make run` worker: the embedded broker
+# gets its own folders (Redis runs use the CI server, which `make run` does not).
+if not REDIS_URL:
+    _broker = VAR_DIR / f"test-celery{_suffix}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": str(_broker / "broker"),
+        "data_folder_out": str(_broker / "broker"),
+        "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{_broker / 'results'}"
+    for _folder in ("broker", "processed", "control", "results"):
+        (_broker / _folder).mkdir(parents=True, exist_ok=True)
 
 # A live server subprocess in browser tests points at the database pytest created.
 _live_test_db = os.environ.get("STRESSLAB_LIVE_TEST_DB")

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def export_dir(settings, tmp_path):
     settings.EXPORT_DIR = tmp_path / "exports"
     settings.EXPORT_BATCH_ROWS = 64  # several batches even for small sessions
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The task runs in-process when the job commits; tests then call export_build again,
+    # which must leave a finished job alone.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     return settings.EXPORT_DIR
 
 
@@ -202,6 +204,12 @@ def test_export_is_idempotent_expires_and_is_audited(study_data, tmp_path):
     assert {d["op"] for d in ops} == {"request", "built"}
     assert all(gone not in json.dumps(d) for d in ops)
     assert all(s.participant.code not in json.dumps(d) for d in ops for s in sessions)
+
+
+def test_task_for_a_deleted_job_is_a_no_op():
+    from labeling.tasks import export_run
+
+    assert export_run.apply(args=[987654]).get() == "missing"
 
 
 def test_expiry_runs_on_the_beat_schedule(settings):
