@@ -6,7 +6,9 @@ data is written once: no temporary copy to zip afterwards and no second pass to 
 from __future__ import annotations
 
 import hashlib
+import queue
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -29,30 +31,63 @@ ARROW_TYPES = {
 
 
 class HashingSink:
-    """A write-only stream that hashes and counts what passes through it."""
+    """A write-only stream that hashes, counts and forwards what passes through it.
 
-    def __init__(self, inner) -> None:
+    Hashing (sha256), the zip entry's CRC and the disk write run on a helper thread
+    (all three release the GIL), so they overlap with Parquet/CSV encoding on the
+    caller's thread; a bounded queue keeps memory to a few pages.
+    """
+
+    def __init__(self, inner, *, depth: int = 16) -> None:
         self.inner = inner
         self.digest = hashlib.sha256()
         self.size = 0
         self.closed = False
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="export-sink", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            try:
+                self.digest.update(data)
+                self.inner.write(data)
+            except BaseException as exc:  # surfaced on the caller's next write or finish
+                self._error = exc
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def write(self, data) -> int:
-        self.digest.update(data)
-        self.inner.write(data)
-        self.size += len(data)
-        return len(data)
+        self._check()
+        chunk = bytes(data)  # the caller may reuse its buffer once write returns
+        self._queue.put(chunk)
+        self.size += len(chunk)
+        return len(chunk)
 
     def tell(self) -> int:
         return self.size
 
     def flush(self) -> None:
-        self.inner.flush()
+        self._check()
 
     def close(self) -> None:
-        self.closed = True  # the zip entry is closed by its owner
+        self.closed = True  # the zip entry itself is closed by its owner, after finish()
 
-    def info(self) -> dict:
+    def abandon(self) -> None:
+        """Stop the helper thread after a failure elsewhere (the entry is discarded)."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def finish(self) -> dict:
+        """Wait for every byte to reach the entry; the sha256 and size of the data."""
+        self._queue.put(None)
+        self._thread.join()
+        self._check()
         return {"sha256": self.digest.hexdigest(), "bytes": self.size}
 
 

@@ -148,11 +148,15 @@ def _export_write(job: ExportJob) -> None:
             zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         with archive.open(writer_cls.filename, "w", force_zip64=True) as entry:
             sink = HashingSink(entry)
-            writer = writer_cls(sink, Path(scratch))
-            for batch in batches_regrouped(frames(), rows=settings.EXPORT_BATCH_ROWS):
-                writer.write(batch)
-            writer.close()
-        files[writer_cls.filename] = sink.info()
+            try:
+                writer = writer_cls(sink, Path(scratch))
+                for batch in batches_regrouped(frames(), rows=settings.EXPORT_BATCH_ROWS):
+                    writer.write(batch)
+                writer.close()
+            except BaseException:
+                sink.abandon()
+                raise
+            files[writer_cls.filename] = sink.finish()
         counts["participants"] = len(participants)
         dictionary = data_dictionary_csv(job.format).encode()
         archive.writestr("data_dictionary.csv", dictionary)
