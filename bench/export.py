@@ -1,7 +1,8 @@
 """Export benchmark (not a test): the real Parquet export of N stored frames vs a plain
 pyarrow write of the same array, plus the player's landmarks.bin throughput.
 
-In one run, on a scratch database (SQLite under a temporary folder, or --database-url):
+In one run, on a throwaway database (SQLite at var/bench/db.sqlite3, recreated each run,
+or --database-url for PostgreSQL, where the synthetic study is deleted afterwards):
   1. stores N synthetic landmark frames as FrameChunk rows (64-frame chunks, the wire
      format's largest batch) over sessions of --session-frames frames;
   2. export: labeling.services.exports.export_build(format=parquet) in a child process,
@@ -10,24 +11,31 @@ In one run, on a scratch database (SQLite under a temporary folder, or --databas
      float32 array written with pyarrow.parquet.write_table (same schema for X, snappy);
   4. player: GET landmarks.bin for one 18,000-frame session in 600-frame requests through
      Django's test client: time to the first chunk and MB/s, against reading the same
-     chunk rows' bytes straight from the database.
+     chunk rows' bytes straight from the database; when bench/player_data.py exists with a
+     main(), it runs instead (in its own process, on its own data).
 
-    .venv/bin/python bench/export.py [--frames 1000000] [--quick]
+    .venv/bin/python bench/export.py [--frames 1000000] [--quick] [--database-url URL]
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH_VAR_DIR = ROOT / "var" / "bench"
+PLAYER_BENCH = ROOT / "bench" / "player_data.py"
 CHUNK_FRAMES = 64
+SYNTHETIC_SLUG = "synthetic-export-bench"
+# The caller's environment, before django_setup points it at the bench database.
+ORIGINAL_ENV = dict(os.environ)
 
 
 def django_setup(var_dir: str, database_url: str | None) -> None:
@@ -60,8 +68,9 @@ def synthetic_store(*, frames: int, session_frames: int) -> dict:
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
-    owner = get_user_model().objects.create_user("bench-owner", password="unused-bench")
-    study = Study.objects.create(slug="synthetic-export-bench", title="Synthetic export bench",
+    owner, _ = get_user_model().objects.get_or_create(username="synthetic-bench-owner")
+    Study.objects.filter(slug=SYNTHETIC_SLUG).delete()  # a PostgreSQL run that was cut off
+    study = Study.objects.create(slug=SYNTHETIC_SLUG, title="Synthetic export bench",
                                  owner=owner)
     rng = np.random.default_rng(0)
     remaining = frames
@@ -129,12 +138,17 @@ def child_baseline(args) -> None:
     from collector.models import FrameChunk
     from labeling.export.writers import features_array
 
-    # Not timed: assemble the whole array in memory, as a plain script would have it.
-    rows = FrameChunk.objects.order_by("session_id", "first_seq").values_list("data", "t_ms")
-    parts = [(bytes(d), bytes(t)) for d, t in rows.iterator(chunk_size=200)]
-    X = np.frombuffer(b"".join(d for d, _ in parts), "<f4").reshape(-1, 1536)
-    t = np.frombuffer(b"".join(tt for _, tt in parts), "<f8")
-    del parts
+    # Not timed: the whole array in memory (filled in place, so one copy of it), as a
+    # plain script would have it.
+    chunks = FrameChunk.objects.order_by("session_id", "first_seq")
+    n = sum(chunks.values_list("count", flat=True))
+    X = np.empty((n, 1536), np.float32)
+    t = np.empty(n, np.float64)
+    at = 0
+    for k, d, tt in chunks.values_list("count", "data", "t_ms").iterator(chunk_size=200):
+        X[at:at + k] = np.frombuffer(d, "<f4").reshape(k, 1536)
+        t[at:at + k] = np.frombuffer(tt, "<f8")
+        at += k
     table = pa.table({"t": t, "X": features_array(X)})
     out = Path(args.var_dir) / "baseline.parquet"
     t0 = time.perf_counter()
@@ -161,7 +175,7 @@ def player_throughput(*, session_uuid: str, study: str) -> dict:
 
     from collector.models import FrameChunk, Session, Study, StudyMembership, StudyRole
 
-    user = get_user_model().objects.create_user("bench-researcher", password="unused-bench")
+    user, _ = get_user_model().objects.get_or_create(username="synthetic-bench-researcher")
     StudyMembership.objects.create(study=Study.objects.get(slug=study), user=user,
                                    role=StudyRole.RESEARCHER)
     session = Session.objects.get(uuid=session_uuid)
@@ -191,14 +205,41 @@ def player_throughput(*, session_uuid: str, study: str) -> dict:
             "first_chunk_s": first_chunk_s, "raw_mb": raw / 1e6, "raw_s": raw_s}
 
 
+def player_bench_external() -> bool:
+    """Run bench/player_data.py's main() in its own process when that script exists."""
+    if not PLAYER_BENCH.exists():
+        return False
+    tree = ast.parse(PLAYER_BENCH.read_text())
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body):
+        return False
+    code = ("import importlib.util, sys; sys.argv = [sys.argv[0]]; "
+            f"spec = importlib.util.spec_from_file_location('player_data', {str(PLAYER_BENCH)!r}); "
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); "
+            "module.main()")
+    print("player data endpoint: bench/player_data.py", flush=True)
+    subprocess.run([sys.executable, "-c", code, str(PLAYER_BENCH)], cwd=ROOT,
+                   env=ORIGINAL_ENV, check=False)
+    return True
+
+
+def scratch_reset(var_dir: Path) -> None:
+    for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "exports"):
+        path = var_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--session-frames", type=int, default=18_000,
                         help="frames per synthetic session (18,000 = 10 min at 30 fps)")
     parser.add_argument("--quick", action="store_true", help="50,000 frames")
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--var-dir", default=None)
+    parser.add_argument("--database-url", default=None,
+                        help="a throwaway PostgreSQL database (default: SQLite under var/bench/)")
+    parser.add_argument("--var-dir", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--study", default=None)
     parser.add_argument("--child-export", action="store_true")
     parser.add_argument("--child-baseline", action="store_true")
@@ -208,9 +249,10 @@ def main() -> None:
     if args.child_baseline:
         return child_baseline(args)
     frames = 50_000 if args.quick else args.frames
-    tmp = tempfile.TemporaryDirectory(prefix="stresslab-export-bench-", dir=ROOT / "var"
-                                      if (ROOT / "var").exists() else None)
-    args.var_dir = tmp.name
+    var_dir = Path(args.var_dir) if args.var_dir else BENCH_VAR_DIR
+    var_dir.mkdir(parents=True, exist_ok=True)
+    scratch_reset(var_dir)
+    args.var_dir = str(var_dir)
     django_setup(args.var_dir, args.database_url)
     t0 = time.perf_counter()
     stored = synthetic_store(frames=frames, session_frames=args.session_frames)
@@ -229,14 +271,23 @@ def main() -> None:
           f"{baseline['bytes'] / 1e9:.2f} GB")
     print(f"ratio baseline/export: {ratio:.2f} (goal >= 0.5)")
 
-    player = player_throughput(session_uuid=stored["sessions"][0], study=stored["study"])
+    if not player_bench_external():
+        player_report(player_throughput(session_uuid=stored["sessions"][0],
+                                        study=stored["study"]))
+    if args.database_url:
+        from collector.models import Study
+
+        Study.objects.filter(slug=SYNTHETIC_SLUG).delete()
+    scratch_reset(var_dir)
+
+
+def player_report(player: dict) -> None:
     print(f"player landmarks.bin: {player['frames']:,} frames, {player['mb']:.1f} MB in "
           f"{player['endpoint_s']:.2f} s = {player['mb'] / player['endpoint_s']:.0f} MB/s; "
           f"first 600-frame chunk in {player['first_chunk_s'] * 1000:.0f} ms")
     print(f"  baseline raw read of the same chunk rows: {player['raw_mb']:.1f} MB in "
           f"{player['raw_s']:.2f} s = {player['raw_mb'] / player['raw_s']:.0f} MB/s "
           f"(endpoint/raw ratio {player['raw_s'] / player['endpoint_s']:.2f})")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -190,6 +190,14 @@ EXPORT_DIR = VAR_DIR / "exports"
 EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", 24))
 # Frames per written batch (Parquet row group / CSV block): bounds an export's memory.
 EXPORT_BATCH_ROWS = int(os.environ.get("EXPORT_BATCH_ROWS", 8192))
+# Exports are short I/O-bound jobs a researcher waits for: the "default" queue, never
+# behind a training run.
+CELERY_TASK_ROUTES.update(
+    {
+        "labeling.tasks.export_run": {"queue": "default"},
+        "labeling.tasks.exports_expire": {"queue": "default"},
+    }
+)
 CELERY_BEAT_SCHEDULE["exports-expire"] = {
     "task": "labeling.tasks.exports_expire",
     "schedule": float(os.environ.get("EXPORT_EXPIRE_EVERY_S", 900)),

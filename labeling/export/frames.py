@@ -1,5 +1,5 @@
 """Frame batches for an export: one study's eligible sessions, read chunk by chunk,
-joined with phases and gold labels, filtered, and regrouped into bounded batches."""
+joined with phases and gold labels, filtered, and grouped into bounded batches."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,7 +14,12 @@ from labeling.discretize import label_track
 from labeling.models import GoldLabel, LabelKind
 from ml.features import EMOTIONS, STRESS_LEVELS, stress_level_score
 
-LABEL_STATUSES = ("any", "gold", "unlabeled")
+LABEL_STATUS_CHOICES = (
+    ("any", "any frame"),
+    ("gold", "gold-labeled frames only"),
+    ("unlabeled", "unlabeled frames only"),
+)
+LABEL_STATUSES = tuple(value for value, _ in LABEL_STATUS_CHOICES)
 
 
 @dataclass
@@ -26,10 +31,13 @@ class FrameBatch:
         return int(self.X.shape[0])
 
     @staticmethod
+    def concat_columns(parts: list[FrameBatch]) -> dict[str, np.ndarray]:
+        return {k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns}
+
+    @staticmethod
     def concat(parts: list[FrameBatch]) -> FrameBatch:
         return FrameBatch(
-            X=np.concatenate([p.X for p in parts]),
-            columns={k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns},
+            X=np.concatenate([p.X for p in parts]), columns=FrameBatch.concat_columns(parts)
         )
 
 
@@ -41,6 +49,14 @@ def export_sessions(*, study: Study, filters: dict) -> QuerySet[Session]:
     if filters.get("sessions"):
         qs = qs.filter(uuid__in=filters["sessions"])
     return qs.order_by("pk")
+
+
+def export_phases(*, study: Study) -> list[str]:
+    """Protocol phases recorded in the study's exportable sessions, sorted."""
+    data = SessionEvent.objects.filter(
+        session__in=export_sessions(study=study, filters={}), name="phase_start"
+    ).values_list("data", flat=True)
+    return sorted({str(d["phase"]) for d in data if isinstance(d, dict) and d.get("phase")})
 
 
 Spans = list[tuple[float, float, int]]
@@ -116,16 +132,17 @@ def session_batches(*, session: Session, source: str, filters: dict) -> Iterator
             )
 
 
-def batches_regrouped(parts: Iterator[FrameBatch], *, rows: int) -> Iterator[FrameBatch]:
-    """Merge small per-chunk batches into batches of about `rows` frames (bounded memory:
-    one output batch plus one chunk)."""
+def batches_grouped(parts: Iterator[FrameBatch], *, rows: int) -> Iterator[list[FrameBatch]]:
+    """Group small per-chunk batches into lists of about `rows` frames, without copying
+    them: a writer turns each group into one Parquet row group / CSV block (bounded
+    memory: one group plus one chunk)."""
     pending: list[FrameBatch] = []
     size = 0
     for part in parts:
         pending.append(part)
         size += len(part)
         if size >= rows:
-            yield FrameBatch.concat(pending)
+            yield pending
             pending, size = [], 0
     if pending:
-        yield FrameBatch.concat(pending)
+        yield pending

@@ -6,8 +6,10 @@ import hashlib
 import json
 import subprocess
 import tempfile
+import tomllib
 import traceback
 import zipfile
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,10 +25,12 @@ from collector.services.audit import audit_record
 from labeling.export.columns import columns_for, data_dictionary_csv
 from labeling.export.frames import (
     LABEL_STATUSES,
-    batches_regrouped,
+    batches_grouped,
+    export_phases,
     export_sessions,
     session_batches,
 )
+from labeling.export.prefetch import prefetched
 from labeling.export.writers import WRITERS, HashingSink
 from labeling.models import ExportFormat, ExportJob, ExportStatus
 
@@ -46,6 +50,10 @@ def export_filters_clean(*, study: Study, filters: dict) -> dict:
         clean["sessions"] = sorted(set(sessions))
     phase = str(filters.get("phase") or "").strip()
     if phase:
+        known_phases = export_phases(study=study)
+        if phase not in known_phases:
+            raise ValidationError({"phase": f"No session of this study has a phase {phase!r}; "
+                                   f"known: {', '.join(known_phases) or 'none'}."})
         clean["phase"] = phase
     status = str(filters.get("label_status") or "any")
     if status not in LABEL_STATUSES:
@@ -75,13 +83,20 @@ def export_request(
 
 
 def code_version() -> str:
+    """`git describe` of the checkout; the package version where there is no git."""
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty"], cwd=settings.BASE_DIR,
             capture_output=True, text=True, timeout=5, check=True,
         )
-        return out.stdout.strip()
+        if out.stdout.strip():
+            return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        with (Path(settings.BASE_DIR) / "pyproject.toml").open("rb") as fh:
+            return f"stresslab {tomllib.load(fh)['project']['version']}"
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "unknown"
 
 
@@ -150,8 +165,12 @@ def _export_write(job: ExportJob) -> None:
             sink = HashingSink(entry)
             try:
                 writer = writer_cls(sink, Path(scratch))
-                for batch in batches_regrouped(frames(), rows=settings.EXPORT_BATCH_ROWS):
-                    writer.write(batch)
+                groups = prefetched(
+                    lambda: batches_grouped(frames(), rows=settings.EXPORT_BATCH_ROWS)
+                )
+                with closing(groups):  # an error in the writer stops the reader thread
+                    for group in groups:
+                        writer.write(group)
                 writer.close()
             except BaseException:
                 sink.abandon()
@@ -194,7 +213,8 @@ def _export_write(job: ExportJob) -> None:
 
 def export_download_record(*, job: ExportJob, user: AbstractBaseUser) -> None:
     audit_record(action=AuditAction.EXPORT, actor=user, study=job.study, obj=job,
-                 details={"op": "download", "job": str(job.uid), "format": job.format})
+                 details={"op": "download", "job": str(job.uid), "format": job.format,
+                          "counts": (job.manifest or {}).get("counts")})
 
 
 def exports_expire(*, now=None) -> int:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collector.access import study_for_user
 from collector.models import StudyRole
-from labeling.export.frames import LABEL_STATUSES, export_sessions
+from labeling.export.frames import LABEL_STATUS_CHOICES, export_phases, export_sessions
 from labeling.models import ExportFormat, ExportJob
 from labeling.services.exports import export_download_record, export_request
 
@@ -55,7 +55,8 @@ def export_page(request: HttpRequest, slug: str) -> HttpResponse:
         "study": study,
         "jobs": ExportJob.objects.filter(study=study)[:50],
         "formats": ExportFormat.choices,
-        "label_statuses": LABEL_STATUSES,
+        "label_statuses": LABEL_STATUS_CHOICES,
+        "phases": export_phases(study=study),
         "sessions": export_sessions(study=study, filters={}),
         "values": values,
         "errors": errors,

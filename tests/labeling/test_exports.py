@@ -15,13 +15,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collector.models import AuditAction, AuditEvent, SessionEvent
+from collector.models import AuditAction, AuditEvent, Participant, SessionEvent
 from collector.selectors.frames import session_frames
 from collector.services.withdrawal import participant_withdraw
-from labeling.export.columns import columns_for, feature_column_names
+from labeling.export.columns import columns_for, data_dictionary_markdown, feature_column_names
 from labeling.models import ExportJob, ExportStatus
 from labeling.services.consensus import gold_adjudicate
-from labeling.services.exports import export_build, export_request, exports_expire, sha256_file
+from labeling.services.exports import (
+    code_version,
+    export_build,
+    export_request,
+    exports_expire,
+    sha256_file,
+)
 from ml.dataset import load_dataset, load_npz
 from ml.features import EMOTIONS
 from tests.factories import ConsentRecordFactory, ParticipantFactory, StudyFactory, UserFactory
@@ -98,6 +104,10 @@ def test_parquet_round_trip_equals_stored_frames(study_data, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == [
         "data_dictionary.csv", "frames.parquet", "manifest.json"]
     table = pq.read_table(folder / "frames.parquet")
+    # Row groups of EXPORT_BATCH_ROWS frames or more, not one per stored 16-frame chunk.
+    meta = pq.ParquetFile(folder / "frames.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sum(sizes) == 300 and all(n >= 64 for n in sizes[:-1]) and len(sizes) == 5
     X, t, y, stress = expected(sessions)
     got = np.asarray(table.column("X").combine_chunks().flatten(), np.float32).reshape(-1, 1536)
     assert np.array_equal(got, X)
@@ -146,6 +156,9 @@ def test_npz_is_the_ml_dataset_format(study_data, tmp_path):
     assert set(ds.groups) == {s.participant.code for s in sessions}
     with np.load(folder / "dataset.npz") as data:
         keys = set(data.files)
+    with zipfile.ZipFile(folder / "dataset.npz") as npz:  # landmarks stored, labels deflated
+        assert npz.getinfo("X.npy").compress_type == zipfile.ZIP_STORED
+        assert npz.getinfo("y.npy").compress_type == zipfile.ZIP_DEFLATED
     dictionary = {r["name"] for r in csv.DictReader(
         io.StringIO((folder / "data_dictionary.csv").read_text()))}
     assert keys == dictionary == {c.name for c in columns_for("npz")}
@@ -181,7 +194,8 @@ def test_label_status_filters(study_data, tmp_path):
 def test_bad_filters_are_rejected_and_create_no_job(study_data):
     study, sessions, gone, user = study_data
     for fmt, filters in (("xlsx", {}), ("csv", {"label_status": "maybe"}),
-                         ("csv", {"sessions": [str(uuid.uuid4())]})):
+                         ("csv", {"sessions": [str(uuid.uuid4())]}),
+                         ("csv", {"phase": "lunch"})):
         with pytest.raises(ValidationError):
             export_request(study=study, user=user, format=fmt, filters=filters)
     assert ExportJob.objects.count() == 0
@@ -219,3 +233,38 @@ def test_expiry_runs_on_the_beat_schedule(settings):
     assert entry["task"] == "labeling.tasks.exports_expire" and entry["schedule"] > 0
     app.loader.import_default_modules()
     assert {"labeling.tasks.exports_expire", "labeling.tasks.export_run"} <= set(app.tasks)
+
+
+def test_participant_marked_withdrawn_is_left_out_even_while_frames_remain(study_data,
+                                                                           tmp_path):
+    """Withdrawal deletes the frames; the export's own filter covers the moment between
+    (or any frames a later change might keep)."""
+    study, sessions, gone, user = study_data
+    leaving = sessions[1]
+    Participant.objects.filter(pk=leaving.participant_id).update(withdrawn_at=timezone.now())
+    with pytest.raises(ValidationError):
+        export_request(study=study, user=user, format="csv",
+                       filters={"sessions": [str(leaving.uuid)]})
+    job = build(study, user, "npz")
+    ds = load_npz(unpack(job, tmp_path) / "dataset.npz")
+    X, t, y, stress = expected(sessions[:1])
+    assert np.array_equal(ds.X, X) and set(ds.groups) == {sessions[0].participant.code}
+    assert job.manifest["counts"]["participants"] == 1
+
+
+def test_export_task_is_routed_to_the_default_queue():
+    from config.celery import app
+
+    for name in ("labeling.tasks.export_run", "labeling.tasks.exports_expire"):
+        assert app.amqp.router.route({}, name)["queue"].name == "default"
+
+
+def test_manifest_code_version_names_the_checkout_or_the_package():
+    version = code_version()
+    assert version and version != "unknown"
+
+
+def test_data_dictionary_doc_is_generated_from_the_columns_the_writers_use():
+    doc = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+    assert doc.read_text() == data_dictionary_markdown(), (
+        "regenerate: python -m labeling.export.columns > docs/data-dictionary.md")
